@@ -1,0 +1,1 @@
+"""KitoDeck: a self-hostable safety API for dating and social apps."""
