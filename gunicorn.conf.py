@@ -1,0 +1,69 @@
+"""gunicorn settings, from the environment.
+
+Workers x engine threads should not exceed the cores: the scan engines run one intra-op
+thread per worker by default (ENGINE_THREADS), so WEB_CONCURRENCY defaults to the core count.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "0"))
+# Loading the app (and the engines' code) once in the master shares memory between workers.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes"}
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None  # the app logs every request itself
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+proc_name = "kitodeck"
+
+# Prometheus multiprocess mode: one folder of samples shared by the workers of this master.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if not _metrics_dir:
+    _metrics_dir = tempfile.mkdtemp(prefix="kitodeck-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+else:
+    Path(_metrics_dir).mkdir(parents=True, exist_ok=True)
+    for stale in Path(_metrics_dir).glob("*.db"):
+        stale.unlink()
+
+
+def post_fork(server, worker) -> None:
+    """Load the scan engines in each worker after the fork (ONNX/torch are not fork-safe)."""
+    from kitodeck.engines_runtime import warm_up_engines
+
+    warm_up_engines(getattr(worker, "wsgi", None))
+
+
+def child_exit(server, worker) -> None:
+    """Drop a dead worker's live gauges from the metrics."""
+    from kitodeck.metrics import mark_process_dead
+
+    mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:
+    """Remove the metrics folder we created."""
+    if _metrics_dir.startswith(tempfile.gettempdir()) and "kitodeck-metrics-" in _metrics_dir:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)
+
+
+# Answer "Server: kitodeck" rather than gunicorn's name (no version is ever sent).
+import gunicorn.http.wsgi as _gunicorn_wsgi  # noqa: E402
+
+_gunicorn_wsgi.SERVER = "kitodeck"

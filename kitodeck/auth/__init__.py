@@ -1,0 +1,1 @@
+"""Signup, email verification, login, token refresh, sessions and passwords."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the blueprints: auth decorators, schemas, email, time."""

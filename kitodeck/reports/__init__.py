@@ -1,0 +1,1 @@
+"""Analytics for users and moderators."""

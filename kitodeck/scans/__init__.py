@@ -1,0 +1,1 @@
+"""Image and chat scans, history, moderator reviews and custom rules."""

@@ -1,0 +1,186 @@
+"""Fixtures: a real throwaway PostgreSQL, a real SMTP server, the app, a transaction per test.
+
+The database is the embedded PostgreSQL (pgserver) in a temporary folder, or
+``TEST_DATABASE_URL`` when it is set. Migrations run once per session; every test then runs
+inside a transaction that is rolled back (SQLAlchemy's "joining a session into an external
+transaction" recipe), so tests see each other's data never and the suite stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+os.environ.setdefault("KITODECK_ENV", "testing")
+
+
+# --- SMTP -------------------------------------------------------------------------------
+
+
+@dataclass
+class Mailbox:
+    """Messages received by the test SMTP server."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """Messages whose recipients include ``address``."""
+        with self.lock:
+            return [m for m in self.messages if address.lower() in (m["To"] or "").lower()]
+
+    @staticmethod
+    def text(message: EmailMessage) -> str:
+        """The plain-text body of a message."""
+        part = message.get_body(preferencelist=("plain",))
+        return part.get_content() if part is not None else ""
+
+    @staticmethod
+    def html(message: EmailMessage) -> str:
+        """The HTML body of a message."""
+        part = message.get_body(preferencelist=("html",))
+        return part.get_content() if part is not None else ""
+
+
+class _Handler:
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        with self.mailbox.lock:
+            self.mailbox.messages.append(message)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[str, int, Mailbox]]:
+    """A real SMTP server (aiosmtpd) on a free local port that keeps what it receives."""
+    mailbox = Mailbox()
+    controller = Controller(_Handler(mailbox), hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield controller.hostname, controller.port, mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: tuple[str, int, Mailbox]) -> Mailbox:
+    """The SMTP server's mailbox, emptied for this test."""
+    box = smtp_server[2]
+    box.clear()
+    return box
+
+
+# --- PostgreSQL -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """TEST_DATABASE_URL, or a throwaway embedded PostgreSQL deleted after the session."""
+    from config import normalise_database_url
+    from kitodeck.db_embedded import start_embedded
+
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url) or url
+    return start_embedded(tmp_path_factory.mktemp("postgres") / "pgdata", cleanup_mode="delete")
+
+
+_created_apps: list[Flask] = []
+
+
+def make_app(database_url: str, smtp: tuple[str, int, Mailbox], **overrides: object) -> Flask:
+    """A testing app pointing at the test database and SMTP server."""
+    from kitodeck import create_app
+
+    host, port, _ = smtp
+    settings: dict[str, object] = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_SERVER": host,
+        "MAIL_PORT": port,
+    }
+    settings.update(overrides)
+    application = create_app("testing", **settings)
+    _created_apps.append(application)
+    return application
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    """Close every pooled connection of every app the session created."""
+    yield
+    from kitodeck.extensions import db as _db
+
+    for application in _created_apps:
+        with application.app_context():
+            _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, smtp_server: tuple[str, int, Mailbox]) -> Iterator[Flask]:
+    """The application, with the schema migrated to head once for the session."""
+    from flask_migrate import upgrade
+
+    application = make_app(database_url, smtp_server)
+    with application.app_context():
+        upgrade()
+    yield application
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[object]:
+    """Flask-SQLAlchemy bound to one connection whose transaction is rolled back afterwards."""
+    from kitodeck.extensions import cache, limiter
+    from kitodeck.extensions import db as _db
+
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original = _db.session
+        _db.session = _db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        cache.clear()
+        limiter.reset()
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db: object) -> FlaskClient:
+    """A test client whose requests run inside the test's transaction."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, db: object) -> FlaskCliRunner:
+    """A CLI runner for ``flask`` commands, inside the test's transaction."""
+    return app.test_cli_runner()
