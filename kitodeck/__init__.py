@@ -69,6 +69,7 @@ def _finalise_config(app: Flask, config_class: type[Config]) -> None:
 def _register_extensions(app: Flask) -> None:
     from kitodeck import models  # noqa: F401  (registers every table)
     from kitodeck.auth.jwt_handlers import register_jwt_error_handlers
+    from kitodeck.common import auth  # noqa: F401  (registers the JWT user loader)
     from kitodeck.extensions import api, cache, cors, db, jwt, limiter, mail, migrate
     from kitodeck.readiness import MIGRATIONS_DIR, register_core_checks
 

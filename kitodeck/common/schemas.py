@@ -30,3 +30,12 @@ class ReadinessSchema(Schema):
     status = fields.String(required=True, metadata={"enum": ["ok", "unavailable"]})
     components = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
     text_engine = fields.Dict(allow_none=True)
+
+
+class UTCDateTime(fields.DateTime):
+    """ISO 8601 in UTC with a ``Z`` suffix, as the contract says."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        from kitodeck.common.timeutil import isoformat_z
+
+        return isoformat_z(value) if value is not None else None
