@@ -7,6 +7,7 @@ a default there.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -161,6 +162,28 @@ class Config:
     MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 5)
     # Without MAIL_SERVER, emails are written to the log (development only).
     MAIL_LOG_ONLY = MAIL_SERVER is None
+    # Flask-Mail would suppress sending whenever TESTING is on; the tests use a real SMTP server.
+    MAIL_SUPPRESS_SEND = env_bool("MAIL_SUPPRESS_SEND", False)
+    # Send from a small thread pool (a slow SMTP server never holds a request).
+    MAIL_ASYNC = env_bool("MAIL_ASYNC", True)
+    MAIL_WORKERS = env_int("MAIL_WORKERS", 2)
+
+    # Accounts: password hashing (argon2id), password policy, emailed tokens, links.
+    ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2)
+    ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 19456)  # KiB
+    ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 1)
+    PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 8)
+    PASSWORD_MAX_LENGTH = env_int("PASSWORD_MAX_LENGTH", 128)
+    PASSWORD_MIN_SCORE = env_int("PASSWORD_MIN_SCORE", 2)  # zxcvbn score 0..4
+    EMAIL_VERIFICATION_TTL = timedelta(hours=env_int("EMAIL_VERIFICATION_HOURS", 48))
+    PASSWORD_RESET_TTL = timedelta(minutes=env_int("PASSWORD_RESET_MINUTES", 20))
+    # Paths under PUBLIC_BASE_URL of the client pages that emails link to.
+    EMAIL_VERIFY_PATH = env_str("EMAIL_VERIFY_PATH", "/verify-email?token={token}")
+    PASSWORD_RESET_PATH = env_str("PASSWORD_RESET_PATH", "/reset-password?token={token}")
+    LOGIN_PATH = env_str("LOGIN_PATH", "/login")
+    FORGOT_PASSWORD_PATH = env_str("FORGOT_PASSWORD_PATH", "/forgot-password")
+    RATELIMIT_EMAIL_ACCOUNT = env_str("RATELIMIT_EMAIL_ACCOUNT", "5/hour")
+    RATELIMIT_EMAIL_USER = env_str("RATELIMIT_EMAIL_USER", "5/hour")
 
     # HTTP.
     CORS_ORIGINS = env_list("CORS_ORIGINS")
@@ -175,7 +198,13 @@ class Config:
     ENGINE_THREADS = env_int("ENGINE_THREADS", 1)
     NUDENET_MODEL_PATH = env_str("NUDENET_MODEL_PATH")
     NUDENET_RESOLUTION = env_int("NUDENET_RESOLUTION", 320)
+    #: JSON overrides of the image policy, e.g. {"min_scores": {"explicit": 0.5}} (README).
+    IMAGE_POLICY = json.loads(env_str("IMAGE_POLICY", "{}") or "{}")
+    CHAT_MAX_MESSAGES = env_int("CHAT_MAX_MESSAGES", 500)
+    CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 5000)
+    CHAT_MAX_TOTAL_CHARS = env_int("CHAT_MAX_TOTAL_CHARS", 200_000)
     STORE_TRANSCRIPTS = env_bool("STORE_TRANSCRIPTS", False)
+    REPORTS_CACHE_SECONDS = env_int("REPORTS_CACHE_SECONDS", 60)
     SCAN_RETENTION_DAYS = env_int("SCAN_RETENTION_DAYS", 365)
 
     @classmethod

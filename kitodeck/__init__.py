@@ -103,8 +103,13 @@ def _register_blueprints(app: Flask) -> None:
     from kitodeck.scans.routes import blp as scans_blp
     from kitodeck.users.routes import blp as users_blp
 
+    from kitodeck.scans.engines import register_scan_engines
+    from kitodeck.scans.routes import register_seed_aliases
+
     for blueprint in (ops_blp, auth_blp, users_blp, scans_blp, reports_blp):
         api.register_blueprint(blueprint)
+    register_seed_aliases(app)
+    register_scan_engines(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -30,5 +30,7 @@ def warm_up_engines(app: Flask | None) -> None:
             try:
                 warmup()
                 log.info("engine %s loaded", name)
-            except Exception:
+            except Exception as error:
+                if getattr(error, "fatal", False):
+                    raise
                 log.exception("engine %s failed to load; /readyz will report it", name)
