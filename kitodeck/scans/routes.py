@@ -101,9 +101,9 @@ def scan_chat(body: dict[str, Any]) -> Any:
 
 
 def _signal_names() -> set[str]:
-    from kitodeck.engines.signals import SIGNAL_NAMES
+    from kitodeck.engines.signals import SIGNALS
 
-    return set(SIGNAL_NAMES)
+    return set(SIGNALS)
 
 
 def _check_signal(data: dict[str, Any]) -> None:
