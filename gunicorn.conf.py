@@ -12,24 +12,30 @@ import shutil
 import tempfile
 from pathlib import Path
 
-bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+
+def _env(name: str, default: str) -> str:
+    """A variable's value; empty counts as unset (as in .env.example)."""
+    return os.environ.get(name) or default
+
+
+bind = f"{_env('HOST', '0.0.0.0')}:{_env('PORT', '8000')}"  # noqa: S104
+workers = int(_env("WEB_CONCURRENCY", str(multiprocessing.cpu_count())))
+threads = int(_env("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "0"))
+timeout = int(_env("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = int(_env("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+keepalive = int(_env("GUNICORN_KEEPALIVE", "5"))
+max_requests = int(_env("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = int(_env("GUNICORN_MAX_REQUESTS_JITTER", "0"))
 # Loading the app (and the engines' code) once in the master shares memory between workers.
-preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes"}
+preload_app = _env("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes"}
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None  # the app logs every request itself
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+loglevel = _env("LOG_LEVEL", "info").lower()
+forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "kitodeck"
 
 # Prometheus multiprocess mode: one folder of samples shared by the workers of this master.

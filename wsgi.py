@@ -3,7 +3,11 @@
 Without DATABASE_URL (outside production) it starts or joins the embedded PostgreSQL first.
 """
 
-from kitodeck.db_embedded import ensure_database_url
+from dotenv import load_dotenv
+
+load_dotenv()  # a local .env, if any (the environment wins)
+
+from kitodeck.db_embedded import ensure_database_url  # noqa: E402
 
 ensure_database_url()
 

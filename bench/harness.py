@@ -133,9 +133,7 @@ def wrk(
         command += ["-H", header]
     if script:
         command += ["-s", script]
-    output = subprocess.run(
-        [*command, url], capture_output=True, text=True, check=True
-    ).stdout
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     latencies = {m[0]: float(m[1]) * _UNIT[m[2]] for m in _WRK_LATENCY.findall(output)}
     errors = _WRK_ERRORS.search(output)
     return Result(
@@ -183,3 +181,16 @@ def table(title: str, rows: Sequence[Sequence[str]], header: Sequence[str]) -> s
     out = [title, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)), line]
     out += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)) for row in rows]
     return "\n".join(out)
+
+
+SECTIONS: dict[str, Callable[..., list[str]]] = {}
+
+
+def section(name: str) -> Callable[[Callable[..., list[str]]], Callable[..., list[str]]]:
+    """Register a benchmark section; each returns printable blocks."""
+
+    def register(function: Callable[..., list[str]]) -> Callable[..., list[str]]:
+        SECTIONS[name] = function
+        return function
+
+    return register

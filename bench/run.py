@@ -11,61 +11,8 @@ import argparse
 import os
 import sys
 import traceback
-from collections.abc import Callable
 
-from bench.harness import Result, free_port, gunicorn, postgres, production_env, table, wrk
-
-SECTIONS: dict[str, Callable[[argparse.Namespace, dict], list[str]]] = {}
-
-
-def section(name: str) -> Callable:
-    def register(function: Callable) -> Callable:
-        SECTIONS[name] = function
-        return function
-
-    return register
-
-
-def ratio_rows(pairs: list[tuple[Result, Result]]) -> list[list[str]]:
-    rows = []
-    for ours, ceiling in pairs:
-        rows.append(
-            [
-                ours.name,
-                f"{ours.rps:,.0f}",
-                f"{ours.p50_ms:.2f}",
-                f"{ours.p99_ms:.2f}",
-                ceiling.name,
-                f"{ceiling.rps:,.0f}",
-                f"{ceiling.p99_ms:.2f}",
-                f"{ours.rps / ceiling.rps:.2f}",
-                f"{ours.p50_ms / ceiling.p50_ms:.2f}" if ceiling.p50_ms else "-",
-            ]
-        )
-    return rows
-
-
-RATIO_HEADER = [
-    "KitoDeck",
-    "req/s",
-    "p50 ms",
-    "p99 ms",
-    "ceiling",
-    "req/s",
-    "p99 ms",
-    "rps ratio",
-    "p50 ratio",
-]
-
-
-@section("framework")
-def framework(args: argparse.Namespace, ctx: dict) -> list[str]:
-    """/healthz against a bare Flask app under the same gunicorn settings."""
-    with gunicorn("bench.bare_app:app", dict(os.environ), args.workers, free_port()) as bare:
-        ceiling = wrk("bare Flask /healthz", bare + "/healthz", seconds=args.seconds)
-    ctx["bare_flask"] = ceiling
-    ours = wrk("GET /healthz", ctx["base"] + "/healthz", seconds=args.seconds)
-    return [table("Framework", ratio_rows([(ours, ceiling)]), RATIO_HEADER)]
+from bench.harness import SECTIONS, free_port, gunicorn, postgres, production_env
 
 
 def main() -> int:

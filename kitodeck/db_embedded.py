@@ -86,8 +86,11 @@ def ensure_database_url() -> str | None:
 def serve() -> int:
     """`make run`: embedded database if needed, migrations, then gunicorn until Ctrl-C."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    from dotenv import load_dotenv
+
+    load_dotenv(ROOT / ".env")
     url = ensure_database_url()
-    port = os.environ.get("PORT", "8000")
+    port = os.environ.get("PORT") or "8000"
     env = dict(os.environ)
     if url:
         env["DATABASE_URL"] = url

@@ -83,9 +83,19 @@ def _warm_text() -> None:
         raise
 
 
+def _warm_signals() -> None:
+    """Compile the kito pattern tables before the first chat scan pays for it."""
+    from kitodeck.engines.conversation import Message
+    from kitodeck.engines.scoring import analyze_conversation
+
+    sample = [Message(0, "a", "hello, send me your number"), Message(1, "b", "no thanks")]
+    analyze_conversation(sample, [{}, {}], ())
+
+
 def register_scan_engines(app: Flask) -> None:
     """Add the engines to /readyz and to the per-worker warm-up."""
     register_check(app, "image_engine", check_image_engine)
     register_check(app, "text_engine", check_text_engine)
     register_warmup(app, "image", image_engine)
     register_warmup(app, "text", _warm_text)
+    register_warmup(app, "signals", _warm_signals)
