@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -163,105 +164,128 @@ _LEET_SYMBOLS = frozenset("@$!")
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!")
 _SPACED_SEPARATORS = frozenset(" .-_*·")
 
-Units = tuple[list[str], list[int], list[int]]
+#: A view under construction: the normalised characters (one string) and, per character,
+#: the original span it came from.
+Units = tuple[str, list[int], list[int]]
+
+_ASCII_SPACES = "".join(chr(c) for c in range(128) if chr(c).isspace())
+# ASCII text maps one character to one: lower case, whitespace to " ", apostrophes to "'"
+# (the words view then drops them).
+_ASCII_PLAIN = str.maketrans(
+    {**{c: " " for c in _ASCII_SPACES}, **{c: "'" for c in _APOSTROPHES if c.isascii()}}
+)
+_ASCII_WORDS = str.maketrans(
+    {**{c: " " for c in _ASCII_SPACES}, **{c: None for c in _APOSTROPHES if c.isascii()}}
+)
 
 
-def _base_units(text: str, emoji: bool) -> Units:
-    chars: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-
-    def emit(piece: str, i: int) -> None:
-        for ch in piece:
-            chars.append(ch)
-            starts.append(i)
-            ends.append(i + 1)
-
-    for i, c in enumerate(text[:MAX_MESSAGE_CHARS]):
-        if c in _INVISIBLE:
-            continue
-        if c in _APOSTROPHES:
-            emit("'", i)
-            continue
-        if emoji and c in EMOJI_WORDS:
-            emit(f" {EMOJI_WORDS[c]} ", i)
-            continue
-        if c.isspace():
-            emit(" ", i)
-            continue
-        piece = unicodedata.normalize("NFKC", c)
-        piece = "".join(
-            ch for ch in unicodedata.normalize("NFD", piece) if unicodedata.category(ch) != "Mn"
-        )
-        emit(piece.casefold(), i)
-    return chars, starts, ends
+def _char_piece(c: str, emoji: bool) -> str:
+    """What one original character becomes in a view (possibly several characters)."""
+    if c in _INVISIBLE:
+        return ""
+    if c in _APOSTROPHES:
+        return "'"
+    if emoji and c in EMOJI_WORDS:
+        return f" {EMOJI_WORDS[c]} "
+    if c.isspace():
+        return " "
+    piece = unicodedata.normalize("NFKC", c)
+    piece = "".join(
+        ch for ch in unicodedata.normalize("NFD", piece) if unicodedata.category(ch) != "Mn"
+    )
+    return piece.casefold()
 
 
-def _filter(units: Units, keep: Iterable[bool]) -> Units:
-    chars, starts, ends = units
-    out: Units = ([], [], [])
-    for ch, s, e, k in zip(chars, starts, ends, keep, strict=True):
-        if k:
-            out[0].append(ch)
-            out[1].append(s)
-            out[2].append(e)
-    return out
+# Per-character results are pure, so cache them (bounded; lru_cache is thread-safe).
+@functools.lru_cache(maxsize=1 << 14)
+def _plain_piece(c: str) -> str:
+    return _char_piece(c, emoji=False)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _words_piece(c: str) -> str:
+    return _char_piece(c, emoji=True).replace("'", "")  # the words view drops apostrophes
+
+
+def _base_units(text: str, words: bool) -> Units:
+    """Each character of ``text`` mapped on its own; the words view without apostrophes."""
+    text = text[:MAX_MESSAGE_CHARS]
+    if text.isascii():
+        mapped = text.lower().translate(_ASCII_WORDS if words else _ASCII_PLAIN)
+        if len(mapped) == len(text):
+            return mapped, list(range(len(text))), list(range(1, len(text) + 1))
+        starts = [i for i, c in enumerate(text) if c not in _APOSTROPHES]
+        return mapped, starts, [i + 1 for i in starts]
+    pieces = list(map(_words_piece if words else _plain_piece, text))
+    starts = [i for i, piece in enumerate(pieces) for _ in piece]
+    return "".join(pieces), starts, [i + 1 for i in starts]
+
+
+def _compress(units: Units, keep: list[bool]) -> Units:
+    text, starts, ends = units
+    return (
+        "".join(itertools.compress(text, keep)),
+        list(itertools.compress(starts, keep)),
+        list(itertools.compress(ends, keep)),
+    )
 
 
 def _collapse_spaces(units: Units) -> Units:
-    chars = units[0]
-    keep = []
-    prev = " "
-    for ch in chars:
-        keep.append(not (ch == " " and prev == " "))
-        prev = ch
-    out = _filter(units, keep)
-    while out[0] and out[0][-1] == " ":
-        for lst in out:
-            lst.pop()
+    """Drop leading and trailing spaces and every space that follows another."""
+    text = units[0]
+    if not (text.startswith(" ") or text.endswith(" ") or "  " in text):
+        return units
+    keep = [not (ch == " " and prev == " ") for ch, prev in zip(text, " " + text[:-1], strict=True)]
+    out = _compress(units, keep)
+    while out[0].endswith(" "):
+        out = (out[0][:-1], out[1][:-1], out[2][:-1])
     return out
+
+
+_HAS_LEET = re.compile("[" + re.escape("".join(sorted(_LEET))) + "]")
+_TOKEN = re.compile("[" + re.escape("".join(sorted(_TOKEN_CHARS))) + "]+")
+
+
+def _unleet_token(token: list[str]) -> None:
+    """Undo leetspeak in one token (a maximal run of ``_TOKEN_CHARS``), in place."""
+    k = 0
+    while k < len(token):
+        if token[k] not in _LEET:
+            k += 1
+            continue
+        m = k
+        while m < len(token) and token[m] in _LEET:
+            m += 1
+        before = token[k - 1].isalpha() if k > 0 else False
+        after = token[m].isalpha() if m < len(token) else False
+        run_is_digits = all(ch.isdigit() for ch in token[k:m])
+        letters_before = sum(1 for ch in token[:k] if ch.isalpha())
+        letters_after = sum(1 for ch in token[m:] if ch.isalpha())
+        single_digit = run_is_digits and m - k == 1
+        if (
+            (before and after)
+            or (single_digit and m == len(token) and letters_before >= 3)
+            # "m3", "n0": word-final e/o after any letter ("mp3" -> "mpe" is harmless)
+            or (single_digit and m == len(token) and before and token[k] in "03")
+            or (single_digit and k == 0 and letters_after >= 3)
+        ):
+            for p in range(k, m):
+                token[p] = _LEET[token[p]]
+        k = m
 
 
 def _unleet(units: Units) -> Units:
     """Undo leetspeak inside words: only digits/symbols that sit in a word of letters."""
-    chars = list(units[0])
-    n = len(chars)
-    i = 0
-    while i < n:
-        if chars[i] not in _TOKEN_CHARS:
-            i += 1
-            continue
-        j = i
-        while j < n and chars[j] in _TOKEN_CHARS:
-            j += 1
-        token = chars[i:j]
-        k = 0
-        while k < len(token):
-            if token[k] not in _LEET:
-                k += 1
-                continue
-            m = k
-            while m < len(token) and token[m] in _LEET:
-                m += 1
-            before = token[k - 1].isalpha() if k > 0 else False
-            after = token[m].isalpha() if m < len(token) else False
-            run_is_digits = all(ch.isdigit() for ch in token[k:m])
-            letters_before = sum(1 for ch in token[:k] if ch.isalpha())
-            letters_after = sum(1 for ch in token[m:] if ch.isalpha())
-            single_digit = run_is_digits and m - k == 1
-            if (
-                (before and after)
-                or (single_digit and m == len(token) and letters_before >= 3)
-                # "m3", "n0": word-final e/o after any letter ("mp3" -> "mpe" is harmless)
-                or (single_digit and m == len(token) and before and token[k] in "03")
-                or (single_digit and k == 0 and letters_after >= 3)
-            ):
-                for p in range(k, m):
-                    token[p] = _LEET[token[p]]
-            k = m
-        chars[i:j] = token
-        i = j
-    return chars, units[1], units[2]
+    text = units[0]
+    if not _HAS_LEET.search(text):
+        return units
+
+    def fix(match: re.Match[str]) -> str:
+        token = list(match.group())
+        _unleet_token(token)
+        return "".join(token)
+
+    return _TOKEN.sub(fix, text), units[1], units[2]
 
 
 _SPACED_RUN = re.compile(r"(?<![a-z0-9])[a-z](?:[ .\-_*·][a-z]){2,}(?![a-z0-9])")
@@ -270,8 +294,8 @@ _SPACED_RUN = re.compile(r"(?<![a-z0-9])[a-z](?:[ .\-_*·][a-z]){2,}(?![a-z0-9])
 def _join_spaced(units: Units) -> Units:
     """Join words typed letter by letter ("f o o l", "w.h.a.t.s.a.p.p") when they are
     words the tables know; a leading "a"/"i"/"u" may stay a word of its own."""
-    text = "".join(units[0])
-    keep = [True] * len(text)
+    text = units[0]
+    keep: list[bool] | None = None
     for match in _SPACED_RUN.finditer(text):
         letters = match.group()[::2]
         for drop in range(0, min(3, len(letters) - 2)):
@@ -279,11 +303,13 @@ def _join_spaced(units: Units) -> Units:
                 break
             candidate = letters[drop:]
             if candidate in VOCABULARY or _collapse_word(candidate) in VOCABULARY:
+                if keep is None:
+                    keep = [True] * len(text)
                 first = match.start() + 2 * drop
                 for p in range(first + 1, match.end(), 2):
                     keep[p] = False
                 break
-    return _filter(units, keep)
+    return units if keep is None else _compress(units, keep)
 
 
 def _collapse_word(word: str) -> str:
@@ -294,28 +320,32 @@ def _collapse_word(word: str) -> str:
     return "".join(out)
 
 
+_REPEATED_LETTER = re.compile(r"([a-z])\1+")
+
+
 def _collapse_repeats(units: Units) -> Units:
-    chars, starts, ends = units
-    out: Units = ([], [], [])
-    for ch, s, e in zip(chars, starts, ends, strict=True):
-        if out[0] and ch == out[0][-1] and "a" <= ch <= "z":
-            out[2][-1] = max(out[2][-1], e)  # the kept letter now stands for the whole run
-            continue
-        out[0].append(ch)
-        out[1].append(s)
-        out[2].append(e)
-    return out
+    """Runs of one letter become that letter, standing for the original span of the run."""
+    text, starts, ends = units
+    runs = [match.span() for match in _REPEATED_LETTER.finditer(text)]
+    if not runs:
+        return units
+    keep = [True] * len(text)
+    ends = list(ends)
+    for first, stop in runs:
+        ends[first] = max(ends[first:stop])  # the kept letter now stands for the whole run
+        for p in range(first + 1, stop):
+            keep[p] = False
+    return _compress((text, starts, ends), keep)
 
 
 def _finish(original: str, units: Units) -> NormalizedText:
-    return NormalizedText(original, "".join(units[0]), tuple(units[1]), tuple(units[2]))
+    return NormalizedText(original, units[0], tuple(units[1]), tuple(units[2]))
 
 
 @functools.lru_cache(maxsize=4096)
 def normalize_words(text: str) -> NormalizedText:
     """The *words* view (see the module docstring)."""
-    units = _base_units(text, emoji=True)
-    units = _filter(units, [ch != "'" for ch in units[0]])
+    units = _base_units(text, words=True)
     units = _unleet(units)
     units = _join_spaced(units)
     units = _collapse_repeats(units)
@@ -326,7 +356,7 @@ def normalize_words(text: str) -> NormalizedText:
 @functools.lru_cache(maxsize=4096)
 def normalize_plain(text: str) -> NormalizedText:
     """The *plain* view (see the module docstring)."""
-    return _finish(text, _collapse_spaces(_base_units(text, emoji=False)))
+    return _finish(text, _collapse_spaces(_base_units(text, words=False)))
 
 
 # --------------------------------------------------------------------------- pattern tables
@@ -1169,6 +1199,31 @@ _COMPILED: tuple[tuple[Pattern, re2._Regexp], ...] = tuple(
     (p, _compile_builtin(p.regex)) for p in PATTERNS
 )
 
+
+def _compile_table_filter(patterns: Sequence[Pattern]) -> re2.Filter:
+    """A prefilter of the table: ``Match(text)`` gives the indices of ``patterns`` that
+    match somewhere in ``text``, exactly, in one call into RE2.
+
+    It is RE2's ``FilteredRE2``: one pass of a literal ``re2.Set`` over the text finds the
+    words each pattern needs ("atoms"), and only the patterns whose atoms are all there (or
+    that need none) are run, in C++, to confirm. A single ``re2.Set`` of all the patterns
+    would do it in one DFA pass, but that DFA has too many states: on varied chat text it
+    keeps flushing its cache and is no faster than running every pattern.
+    """
+    options = re2.Options()
+    options.log_errors = False
+    table = re2.Filter()
+    for position, pattern in enumerate(patterns):
+        if table.Add(_collapse_pattern(_expand(pattern.regex)), options) != position:
+            raise RuntimeError("re2.Filter numbered the table patterns out of order")
+    table.Compile()
+    return table
+
+
+#: The prefilter of the tables (words view); immutable once compiled, so thread-safe.
+_TABLE_FILTER = _compile_table_filter(PATTERNS)
+_ALL_PATTERNS: tuple[int, ...] = tuple(range(len(PATTERNS)))
+
 # Negation/reporting just before a hit (checked on the hit's clause, words view).
 _NEGATION_TAIL = _compile_builtin(
     r"(?:^|\s)(?:not|never|no|dont|didnt|doesnt|wont|wouldnt|cant|canot|cannot|couldnt|shouldnt"
@@ -1210,6 +1265,15 @@ def _is_negated(view: NormalizedText, start: int) -> bool:
     return _NEGATION_TAIL.search(clause) is not None
 
 
+def _trim(original: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` without the whitespace at either end of ``original[start:end]``."""
+    while start < end and original[start].isspace():
+        start += 1
+    while end > start and original[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def _make_hit(
     name: str,
     score: float,
@@ -1221,10 +1285,7 @@ def _make_hit(
     tag: str = "",
 ) -> SignalHit:
     original = msg.text
-    while start < end and original[start].isspace():
-        start += 1
-    while end > start and original[end - 1].isspace():
-        end -= 1
+    start, end = _trim(original, start, end)
     return SignalHit(
         name, round(score, 4), msg.index, original[start:end], start, end, source, negated, tag
     )
@@ -1270,32 +1331,79 @@ def _contact_hits(msg: Message) -> list[SignalHit]:
     return hits + _phone_hits(msg)
 
 
-def _table_hits(msg: Message) -> tuple[list[SignalHit], list[ContextHit]]:
-    view = normalize_words(msg.text)
-    hits: list[SignalHit] = []
-    context: list[ContextHit] = []
-    for pattern, regex in _COMPILED:
-        for count, m in enumerate(regex.finditer(view.text)):
+#: A table hit of one message text: the :class:`SignalHit` fields except ``message_index``
+#: (``source`` is always "builtin"), or the :class:`ContextHit` fields except the index.
+_SignalRow = tuple[str, float, str, int, int, bool, str]
+_ContextRow = tuple[str, str, int, int]
+_TableRows = tuple[tuple[_SignalRow, ...], tuple[_ContextRow, ...]]
+
+
+def _matching_patterns(view: str) -> tuple[int, ...]:
+    """Indices (ascending) of the table patterns that match somewhere in ``view``."""
+    found = _TABLE_FILTER.Match(view)
+    return tuple(sorted(found)) if found else ()
+
+
+def _scan_table(text: str, indices: Iterable[int]) -> _TableRows:
+    """Run the table patterns ``indices`` (ascending) on the words view of ``text``."""
+    view = normalize_words(text)
+    normalized = view.text
+    signal_rows: list[_SignalRow] = []
+    context_rows: list[_ContextRow] = []
+    for index in indices:
+        pattern, regex = _COMPILED[index]
+        is_context = pattern.signal.startswith("ctx:")
+        for count, m in enumerate(regex.finditer(normalized)):
             if count >= MAX_HITS_PER_PATTERN:
                 break
-            if m.end() == m.start():
+            m_start, m_end = m.span()
+            if m_end == m_start:
                 continue
-            start, end = view.span(m.start(), m.end())
-            if pattern.signal.startswith("ctx:"):
-                context.append(
-                    ContextHit(pattern.signal[4:], msg.index, msg.text[start:end], start, end)
-                )
+            start, end = view.span(m_start, m_end)
+            if is_context:
+                context_rows.append((pattern.signal[4:], text[start:end], start, end))
                 continue
-            negated = _is_negated(view, m.start()) or (
+            negated = _is_negated(view, m_start) or (
                 pattern.inner_negation
                 and _INNER_NEGATION.search(m.group().replace("if not", "")) is not None
             )
-            hits.append(
-                _make_hit(
-                    pattern.signal, pattern.score, msg, start, end, "builtin", negated, pattern.tag
+            start, end = _trim(text, start, end)
+            signal_rows.append(
+                (
+                    pattern.signal,
+                    round(pattern.score, 4),
+                    text[start:end],
+                    start,
+                    end,
+                    negated,
+                    pattern.tag,
                 )
             )
-    return hits, context
+    return tuple(signal_rows), tuple(context_rows)
+
+
+@functools.lru_cache(maxsize=4096)
+def _table_rows(text: str) -> _TableRows:
+    """Table hits of one message text, cached: ``detect_signals`` and ``detect_context``
+    both need them, and they depend on the text alone. Only the patterns the prefilter
+    reports are run; the rows are exactly those of running every pattern."""
+    return _scan_table(text, _matching_patterns(normalize_words(text).text))
+
+
+def _table_hits(msg: Message) -> list[SignalHit]:
+    index = msg.index
+    return [
+        SignalHit(name, score, index, evidence, start, end, "builtin", negated, tag)
+        for name, score, evidence, start, end, negated, tag in _table_rows(msg.text)[0]
+    ]
+
+
+def _context_hits(msg: Message) -> list[ContextHit]:
+    index = msg.index
+    return [
+        ContextHit(name, index, evidence, start, end)
+        for name, evidence, start, end in _table_rows(msg.text)[1]
+    ]
 
 
 def _rule_hits(msg: Message, rules: Sequence[CustomRule]) -> list[SignalHit]:
@@ -1349,8 +1457,7 @@ def detect_signals(
     """
     hits: list[SignalHit] = []
     for msg in messages:
-        table, _ = _table_hits(msg)
-        hits += table + _contact_hits(msg) + _rule_hits(msg, rules)
+        hits += _table_hits(msg) + _contact_hits(msg) + _rule_hits(msg, rules)
     return _dedupe(hits)
 
 
@@ -1358,7 +1465,7 @@ def detect_context(messages: Sequence[Message]) -> list[ContextHit]:
     """Context cues (banter, repayment, refusal, rebuff...) the scorer uses to read signals."""
     out: list[ContextHit] = []
     for msg in messages:
-        out += _table_hits(msg)[1]
+        out += _context_hits(msg)
     return out
 
 
