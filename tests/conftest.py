@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -105,7 +107,10 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return normalise_database_url(url) or url
-    return start_embedded(tmp_path_factory.mktemp("postgres") / "pgdata", cleanup_mode="delete")
+    # Not under pytest's basetemp: pytest prunes old basetemps, which would pull the data
+    # directory from under a concurrently running session's server.
+    folder = Path(tempfile.mkdtemp(prefix="kitodeck-test-pg-"))
+    return start_embedded(folder / "pgdata", cleanup_mode="delete")
 
 
 _created_apps: list[Flask] = []
@@ -149,6 +154,23 @@ def app(database_url: str, smtp_server: tuple[str, int, Mailbox]) -> Iterator[Fl
     yield application
 
 
+def _bound_session_class() -> type:
+    """Flask-SQLAlchemy's Session, but honouring an explicit ``bind``.
+
+    Its ``get_bind`` picks the app's engine by the table's bind key and would bypass the
+    test's connection (and so its rolled-back transaction).
+    """
+    from flask_sqlalchemy.session import Session
+
+    class BoundSession(Session):
+        def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+            if bind is None and self.bind is not None:
+                return self.bind
+            return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+    return BoundSession
+
+
 @pytest.fixture
 def db(app: Flask) -> Iterator[object]:
     """Flask-SQLAlchemy bound to one connection whose transaction is rolled back afterwards."""
@@ -160,7 +182,11 @@ def db(app: Flask) -> Iterator[object]:
         transaction = connection.begin()
         original = _db.session
         _db.session = _db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+            {
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "class_": _bound_session_class(),
+            }
         )
         cache.clear()
         limiter.reset()
@@ -184,3 +210,141 @@ def client(app: Flask, db: object) -> FlaskClient:
 def runner(app: Flask, db: object) -> FlaskCliRunner:
     """A CLI runner for ``flask`` commands, inside the test's transaction."""
     return app.test_cli_runner()
+
+
+# --- Accounts: users, tokens, mail, committed data --------------------------------------
+# Added with the accounts issue. ``auth_headers(user)`` opens a real session for ``user``
+# through the service (no password round trip) and returns the Authorization header.
+
+
+@pytest.fixture
+def user(db: object) -> object:
+    """An active account whose email is NOT verified (password: factories.DEFAULT_PASSWORD)."""
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def verified_user(db: object) -> object:
+    """An active account with a confirmed email."""
+    from tests.factories import UserFactory
+
+    return UserFactory(verified=True)
+
+
+@pytest.fixture
+def other_user(db: object) -> object:
+    """A second verified account (for "user A vs user B" tests)."""
+    from tests.factories import UserFactory
+
+    return UserFactory(verified=True)
+
+
+@pytest.fixture
+def moderator(db: object) -> object:
+    """A verified moderator."""
+    from tests.factories import UserFactory
+
+    return UserFactory(role="moderator", verified=True)
+
+
+@pytest.fixture
+def admin(db: object) -> object:
+    """A verified admin."""
+    from tests.factories import UserFactory
+
+    return UserFactory(role="admin", verified=True)
+
+
+@pytest.fixture
+def auth_headers(app: Flask, db: object):
+    """``make_headers(user) -> {"Authorization": "Bearer <access>"}`` for a new session.
+
+    ``make_headers(user, token="refresh")`` gives the refresh token's header instead. Each
+    call opens a new session (like a login on another device).
+    """
+    from kitodeck.auth.sessions import start_session
+
+    def make_headers(user: object, *, token: str = "access") -> dict[str, str]:
+        _, tokens = start_session(user, user_agent="pytest", ip="127.0.0.1")  # type: ignore[arg-type]
+        return {"Authorization": f"Bearer {tokens[token]}"}
+
+    return make_headers
+
+
+@pytest.fixture
+def wait_for_mail(mailbox: Mailbox):
+    """``wait_for_mail(address, count=1, timeout=10) -> [EmailMessage]``: poll the SMTP server.
+
+    Mail is sent from a background pool, so it arrives shortly after the response.
+    """
+    import time
+
+    def wait(address: str, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while True:
+            messages = mailbox.to(address)
+            if len(messages) >= count or time.monotonic() > deadline:
+                return messages
+            time.sleep(0.02)
+
+    return wait
+
+
+@dataclass
+class CommittedData:
+    """Helpers for tests that need really committed rows (threads, a real server)."""
+
+    app: Flask
+    domain: str
+
+    def email(self, name: str) -> str:
+        """An address in this test's domain (deleted afterwards)."""
+        return f"{name}@{self.domain}"
+
+    def create_user(self, name: str, password: str, **fields: object) -> object:
+        """A committed, verified account ``<name>@<domain>``."""
+        from kitodeck.users.services import create_user
+
+        with self.app.app_context():
+            user = create_user(
+                email=self.email(name),
+                username=fields.pop("username", name),  # type: ignore[arg-type]
+                password=password,
+                verified=bool(fields.pop("verified", True)),
+                role=str(fields.pop("role", "user")),
+            )
+            return user.id
+
+
+@pytest.fixture
+def committed(app: Flask) -> Iterator[CommittedData]:
+    """Real commits on the session's database, cleaned up afterwards.
+
+    The ``db`` fixture's single rolled-back transaction cannot show concurrency; tests that
+    run requests in several threads or through a real server use this instead (and must not
+    use ``db``/``client``). Every account in ``committed.domain`` is deleted at the end
+    (sessions, tokens and scans go with them by cascade).
+    """
+    import uuid as _uuid
+
+    from sqlalchemy import text as _text
+
+    from kitodeck.extensions import db as _db
+    from kitodeck.extensions import limiter
+
+    data = CommittedData(app=app, domain=f"c{_uuid.uuid4().hex[:12]}.example.com")
+    with app.app_context():
+        limiter.reset()
+    try:
+        yield data
+    finally:
+        with app.app_context():
+            _db.session.execute(
+                _text("DELETE FROM users WHERE email LIKE :pattern"),
+                {"pattern": f"%@{data.domain}"},
+            )
+            _db.session.commit()
+            _db.session.remove()
+            limiter.reset()

@@ -1,9 +1,14 @@
-"""JWTs bound to sessions: access (15 min) and refresh (bounded by the session's lifetime)."""
+"""JWTs bound to sessions: access (15 min) and refresh (bounded by the session's lifetime).
+
+Both carry the session id (``sid``). The refresh token's ``jti`` is the one recorded on the
+session (``current_jti``); flask-jwt-extended applies ``additional_claims`` after its own
+claims, so the ``jti`` given here is the one in the token (a test checks it).
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
@@ -17,15 +22,17 @@ def new_jti() -> str:
     return uuid.uuid4().hex
 
 
-def issue_token_pair(session: Session, refresh_jti: str) -> dict[str, str]:
-    """An access token and a refresh token for ``session``; the refresh carries ``refresh_jti``.
+def issue_tokens(
+    session_id: uuid.UUID, user_id: uuid.UUID, expires_at: datetime, refresh_jti: str
+) -> dict[str, str]:
+    """An access token and a refresh token for a session; the refresh carries ``refresh_jti``.
 
     The refresh token never outlives the session's absolute expiry.
     """
-    identity = str(session.user_id)
-    claims = {"sid": str(session.id)}
+    identity = str(user_id)
+    claims = {"sid": str(session_id)}
     access = create_access_token(identity=identity, additional_claims=claims)
-    remaining = session.expires_at - utcnow()
+    remaining = expires_at - utcnow()
     refresh_lifetime = max(remaining, timedelta(seconds=1))
     refresh = create_refresh_token(
         identity=identity,
@@ -33,3 +40,8 @@ def issue_token_pair(session: Session, refresh_jti: str) -> dict[str, str]:
         expires_delta=min(refresh_lifetime, current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]),
     )
     return {"access": access, "refresh": refresh}
+
+
+def issue_token_pair(session: Session, refresh_jti: str) -> dict[str, str]:
+    """``issue_tokens`` for a ``Session`` row."""
+    return issue_tokens(session.id, session.user_id, session.expires_at, refresh_jti)
