@@ -45,6 +45,8 @@ class Scan(db.Model):
         ),
         Index("ix_scans_user_id_created_at", "user_id", "created_at"),
         Index("ix_scans_created_at", "created_at"),
+        # Moderators list every user's scans of one verdict (scope=all&verdict=...), any page.
+        Index("ix_scans_verdict_created_at", "verdict", "created_at"),
         Index("ix_scans_kind_sha256", "kind", "sha256"),
         Index(
             "ix_scans_review_queue",
