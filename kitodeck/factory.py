@@ -100,12 +100,11 @@ def _register_blueprints(app: Flask) -> None:
     from kitodeck.reports.routes import blp as reports_blp
     from kitodeck.scans.engines import register_scan_engines
     from kitodeck.scans.routes import blp as scans_blp
-    from kitodeck.scans.routes import register_seed_aliases
+    from kitodeck.seed import blp as seed_blp
     from kitodeck.users.routes import blp as users_blp
 
-    for blueprint in (ops_blp, auth_blp, users_blp, scans_blp, reports_blp):
+    for blueprint in (ops_blp, auth_blp, users_blp, scans_blp, reports_blp, seed_blp):
         api.register_blueprint(blueprint)
-    register_seed_aliases(app)
     register_scan_engines(app)
 
 

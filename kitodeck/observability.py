@@ -111,7 +111,8 @@ def _security_headers(response: Response) -> None:
     if request.path.startswith(_DOCS_PAGES):
         headers["Content-Security-Policy"] = DOCS_CSP
     elif not request.path.startswith("/static/"):
-        headers["Content-Security-Policy"] = API_CSP
+        # A view may set a stricter-but-different policy (the SVG chart's inline styles).
+        headers.setdefault("Content-Security-Policy", API_CSP)
     if request.path.startswith(_NO_STORE_PREFIXES) and not request.path.startswith("/api/schema/"):
         headers["Cache-Control"] = "no-store"
     if request.is_secure:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
 
+from kitodeck.common.blueprint import Blueprint
 from kitodeck.common.schemas import HealthSchema, ReadinessSchema
 from kitodeck.metrics import render_metrics
 from kitodeck.readiness import run_checks

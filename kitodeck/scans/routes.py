@@ -8,12 +8,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from kitodeck.common.auth import auth_required
+from kitodeck.common.blueprint import Blueprint
 from kitodeck.common.request_guards import accepts
 from kitodeck.engines.conversation import messages_from_dicts, parse_transcript
 from kitodeck.engines.imagefile import ImageRejected
@@ -169,16 +170,6 @@ class RuleById(MethodView):
         """Delete a rule."""
         rule = services.get_rule(rule_id) or abort(404, message="No such rule.")
         services.delete_rule(rule)
-
-
-def register_seed_aliases(app: Flask) -> None:
-    """``POST /image-scan/``: the seed README's path, served by the same view and limits."""
-    app.add_url_rule(
-        "/image-scan/",
-        endpoint="seed_image_scan",
-        view_func=app.view_functions["scans.scan_image"],
-        methods=["POST"],
-    )
 
 
 # History, review queue and deletion: their routes join this blueprint.
