@@ -85,6 +85,8 @@ class Config:
         },
     }
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    #: The per-request session/user lookup runs outside a transaction (see common/auth.py).
+    AUTH_LOOKUP_AUTOCOMMIT = env_bool("AUTH_LOOKUP_AUTOCOMMIT", True)
 
     # API docs (flask-smorest). Swagger UI and ReDoc assets are vendored under static/docs.
     API_TITLE = "KitoDeck API"
@@ -239,7 +241,9 @@ class TestingConfig(Config):
     MAIL_LOG_ONLY = False
     JSON_LOGS = True
     TEXT_ENGINE = "fallback"
-    PASSWORD_HASH_FAST = True
+    # Tests share one rolled-back transaction, which a separate autocommit connection
+    # cannot see; tests/test_auth_autocommit.py turns it on over committed data.
+    AUTH_LOOKUP_AUTOCOMMIT = False
 
 
 class ProductionConfig(Config):

@@ -71,6 +71,15 @@ def framework(args: argparse.Namespace, ctx: dict) -> list[str]:
     return [table("Framework", ratio_rows([(ours, ceiling)]), RATIO_HEADER)]
 
 
+@section("accounts")
+def accounts(args: argparse.Namespace, ctx: dict) -> list[str]:
+    """Login against the bare argon2 verify; /users/me against the bare Flask app."""
+    from bench.accounts import bench_accounts, report
+
+    result = bench_accounts(ctx["base"], args.seconds, env=ctx["env"])
+    return [report(result, ctx.get("bare_flask"))]
+
+
 @section("scans")
 def scans(args: argparse.Namespace, ctx: dict) -> list[str]:
     """Image and chat scan endpoints against the bare engines."""
@@ -80,3 +89,12 @@ def scans(args: argparse.Namespace, ctx: dict) -> list[str]:
         image_section(ctx["base"], ctx["env"], args.seconds, args.workers),
         chat_section(ctx["base"], ctx["env"], args.seconds, args.workers),
     ]
+
+
+@section("reports")
+def reports(args: argparse.Namespace, ctx: dict) -> list[str]:
+    """History and reports on the 100,000 seeded scans."""
+    from bench.reports import reports_section
+    from bench.scans import access_token
+
+    return [reports_section(ctx["base"], access_token(ctx["env"]), args.seconds)]

@@ -68,8 +68,11 @@ def _register_extensions(app: Flask) -> None:
     from kitodeck import models  # noqa: F401  (registers every table)
     from kitodeck.auth.jwt_handlers import register_jwt_error_handlers
     from kitodeck.common import auth  # noqa: F401  (registers the JWT user loader)
+    from kitodeck.common.jwt_speedup import install as install_jwt_speedup
     from kitodeck.extensions import api, cache, cors, db, jwt, limiter, mail, migrate
     from kitodeck.readiness import MIGRATIONS_DIR, register_core_checks
+
+    install_jwt_speedup()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
