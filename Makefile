@@ -40,7 +40,9 @@ bench: venv-dev
 
 ## Chat analysis evaluation: precision, recall and confusion matrices on tests/data.
 eval: venv
-	$(PY) -m kitodeck.engines.evaluate --engine fallback
+	$(PY) -m kitodeck.engines.evaluate --engine fallback tests/data/conversations.jsonl
+	@echo; echo "Held-out set (written blind, never tuned on):"
+	$(PY) -m kitodeck.engines.evaluate --engine fallback tests/data/heldout.jsonl
 
 lint: venv-dev
 	$(VENV)/bin/ruff check .

@@ -138,6 +138,9 @@ class Config:
     CACHE_TYPE = "RedisCache" if REDIS_URL else "SimpleCache"
     CACHE_REDIS_URL = REDIS_URL
     CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 60)
+    # The in-process cache prunes a third of its entries past this size; image-analysis
+    # entries must not push out the report and rules version keys.
+    CACHE_THRESHOLD = env_int("CACHE_THRESHOLD", 20_000)
     CACHE_KEY_PREFIX = "kitodeck:"
 
     # Rate limits (Flask-Limiter notation).

@@ -27,6 +27,9 @@ from kitodeck.users.models import User
 
 log = logging.getLogger("kitodeck.scans")
 
+#: How long detections stay in the cache; after that the scans table still answers.
+IMAGE_CACHE_SECONDS = 600
+
 
 class ScanInputError(Exception):
     """Input that passed the schema but cannot be scanned (status, message)."""
@@ -87,7 +90,7 @@ def _known_detections(sha256: str, info: dict[str, str], resolution: int) -> lis
     if row is None or row.get("resolution", resolution) != resolution:
         return None
     detections = row.get("detections", [])
-    cache.set(key, detections, timeout=3600)
+    cache.set(key, detections, timeout=IMAGE_CACHE_SECONDS)
     return detections
 
 
@@ -114,7 +117,9 @@ def scan_image(
     if detections is None:
         detections = [d.to_dict() for d in engine.detect(decoded)]
         cache.set(
-            _image_cache_key(decoded.sha256, info, engine.resolution), detections, timeout=3600
+            _image_cache_key(decoded.sha256, info, engine.resolution),
+            detections,
+            timeout=IMAGE_CACHE_SECONDS,
         )
     policy = image_policy()
     verdict = evaluate_image(detections, policy)

@@ -128,3 +128,16 @@ def test_cli_prints_the_confusion_matrix(capsys: pytest.CaptureFixture[str]) -> 
 def test_cli_reports_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(tmp_path / "missing.jsonl")]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_heldout_set_is_well_formed_and_evaluates() -> None:
+    """The blind held-out set (never tuned on) loads and runs; its figures are reported, not
+    asserted, so that it stays an honest measure of generalisation (README, "Evaluation")."""
+    from pathlib import Path
+
+    from kitodeck.engines.evaluate import evaluate as run_evaluation
+
+    path = Path(__file__).resolve().parents[1] / "data" / "heldout.jsonl"
+    report = run_evaluation(path, "none")
+    assert len(report.outcomes) == 45
+    assert 0.0 <= report.kito_recall_high <= 1.0
