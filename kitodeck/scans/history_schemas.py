@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, pre_dump, validate, val
 
 from kitodeck.common.schemas import StrictSchema, UTCDateTime
 from kitodeck.scans.models import REVIEW_DECISIONS, SCAN_KINDS, Scan
-from kitodeck.scans.schemas import DetectionSchema, EngineSchema
+from kitodeck.scans.schemas import DetectionSchema, EngineSchema, SignalSchema
 
 VERDICTS = ("safe", "suggestive", "explicit", "toxic", "scam_risk", "danger")
 
@@ -57,15 +57,6 @@ class ReviewRequestSchema(StrictSchema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
-class QueueSignalSchema(Schema):
-    """A chat signal with its quoted evidence spans (the only message text shown)."""
-
-    name = fields.String(required=True)
-    score = fields.Float(required=True)
-    messages = fields.List(fields.Integer(), required=True)
-    evidence = fields.List(fields.String(), required=True)
-
-
 class QueueMessageSchema(Schema):
     """Per-message flags and scores, without sender names or texts."""
 
@@ -103,7 +94,7 @@ class ReviewQueueItemSchema(Schema):
     engine = fields.Nested(EngineSchema, required=True)
     labels = fields.List(fields.String(), required=True)
     # chat
-    signals = fields.List(fields.Nested(QueueSignalSchema))
+    signals = fields.List(fields.Nested(SignalSchema))
     toxicity = fields.Dict(keys=fields.String(), values=fields.Float())
     messages = fields.List(fields.Nested(QueueMessageSchema))
     summary = fields.String()

@@ -53,7 +53,7 @@ class CensoredSchema(Schema):
 
 
 class SignalSchema(Schema):
-    """A kito signal found in the conversation."""
+    """A kito signal with its quoted evidence spans (the only message text a queue shows)."""
 
     name = fields.String(required=True)
     score = fields.Float(required=True)
