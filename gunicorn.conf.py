@@ -27,8 +27,9 @@ graceful_timeout = int(_env("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = int(_env("GUNICORN_KEEPALIVE", "5"))
 max_requests = int(_env("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = int(_env("GUNICORN_MAX_REQUESTS_JITTER", "0"))
-# Loading the app (and the engines' code) once in the master shares memory between workers.
-preload_app = _env("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes"}
+# Each worker imports the app itself: ONNX Runtime and OpenCV, once imported in the master,
+# leave locks that deadlock a forked worker at exit (Ctrl-C then waits for the kill timeout).
+preload_app = _env("GUNICORN_PRELOAD", "false").lower() in {"1", "true", "yes"}
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
@@ -49,8 +50,8 @@ else:
         stale.unlink()
 
 
-def post_fork(server, worker) -> None:
-    """Load the scan engines in each worker after the fork (ONNX/torch are not fork-safe)."""
+def post_worker_init(worker) -> None:
+    """Load the scan engines in each worker once it has the app, before its first request."""
     from kitodeck.engines_runtime import warm_up_engines
 
     warm_up_engines(getattr(worker, "wsgi", None))

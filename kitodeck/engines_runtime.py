@@ -1,4 +1,4 @@
-"""Per-process engine start-up, called from gunicorn's ``post_fork`` and the CLI.
+"""Per-process engine start-up, called from gunicorn's ``post_worker_init``.
 
 Blueprints register warm-up callables with ``register_warmup``; a worker loads its engines
 after the fork, so requests never pay the model load and ONNX/torch are not forked.
