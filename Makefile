@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench eval lint format migrate venv venv-dev clean
+.PHONY: run test bench eval lint format migrate venv venv-dev clean redis-server
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,13 @@ venv-dev: $(VENV)/.installed-dev
 run: venv
 	PORT=$(PORT) $(PY) -m kitodeck.db_embedded
 
-## Run the test suite against a real throwaway PostgreSQL and SMTP server.
-test: venv-dev
+## Run the test suite against a real throwaway PostgreSQL, Redis and SMTP server.
+test: venv-dev redis-server
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The Redis tests start their own redis-server (Debian's package) on a free port.
+redis-server:
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null)
 
 ## Load and engine benchmarks, printed as ratios against the framework's and models' ceilings.
 bench: venv-dev

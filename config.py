@@ -146,6 +146,8 @@ class Config:
     # Rate limits (Flask-Limiter notation).
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: requests go on unthrottled (logged) rather than failing; see README.
+    RATELIMIT_SWALLOW_ERRORS = env_bool("RATELIMIT_SWALLOW_ERRORS", True)
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_LOGIN_ACCOUNT = env_str("RATELIMIT_LOGIN_ACCOUNT", "10/minute;100/hour")

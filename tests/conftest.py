@@ -348,3 +348,66 @@ def committed(app: Flask) -> Iterator[CommittedData]:
             _db.session.commit()
             _db.session.remove()
             limiter.reset()
+
+
+# --- Redis --------------------------------------------------------------------------------
+
+
+@dataclass
+class RedisServer:
+    """A real redis-server on a free local port (``make test`` installs Debian's package)."""
+
+    port: int
+    process: object = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import shutil
+        import subprocess
+        import time
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed: run `make test`, which installs it")
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()  # type: ignore[attr-defined]
+            self.process.wait(timeout=10)  # type: ignore[attr-defined]
+            self.process = None
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A fresh Redis for one test (it may stop and restart it)."""
+    server = RedisServer(port=_free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

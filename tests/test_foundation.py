@@ -293,3 +293,26 @@ def test_models_and_migrations_agree(app, db) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_recovers_from_dropped_database_connections_without_restart(
+    app, database_url: str, smtp_server
+) -> None:
+    """A database restart kills every pooled connection; pre-ping replaces them (SECURITY 26)."""
+    import psycopg
+
+    probe = make_app(database_url, smtp_server)
+    client = probe.test_client()
+    for _ in range(3):
+        assert client.get("/readyz").status_code == 200
+    plain = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(plain, autocommit=True) as admin:
+        killed = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
+        ).fetchone()[0]
+    assert killed >= 1
+    for _ in range(3):
+        response = client.get("/readyz")
+        assert response.status_code == 200, str(response.get_json())

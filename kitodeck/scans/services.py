@@ -15,11 +15,12 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from kitodeck.common.cache_safe import cache_get, cache_set
 from kitodeck.engines.censor import censor_image
 from kitodeck.engines.conversation import Message
 from kitodeck.engines.image_policy import evaluate as evaluate_image
 from kitodeck.engines.imagefile import DecodedImage, decode_image
-from kitodeck.extensions import cache, db
+from kitodeck.extensions import db
 from kitodeck.metrics import SCAN_DURATION, SCANS
 from kitodeck.scans.engines import image_engine, image_policy, text_engine
 from kitodeck.scans.models import Rule, Scan
@@ -72,7 +73,7 @@ def _image_cache_key(sha256: str, info: dict[str, str], resolution: int) -> str:
 def _known_detections(sha256: str, info: dict[str, str], resolution: int) -> list | None:
     """Detections of the same bytes by the same engine version: cache, then the database."""
     key = _image_cache_key(sha256, info, resolution)
-    hit = cache.get(key)
+    hit = cache_get(key)
     if hit is not None:
         return hit
     row = db.session.execute(
@@ -90,7 +91,7 @@ def _known_detections(sha256: str, info: dict[str, str], resolution: int) -> lis
     if row is None or row.get("resolution", resolution) != resolution:
         return None
     detections = row.get("detections", [])
-    cache.set(key, detections, timeout=IMAGE_CACHE_SECONDS)
+    cache_set(key, detections, timeout=IMAGE_CACHE_SECONDS)
     return detections
 
 
@@ -116,7 +117,7 @@ def scan_image(
     cached = detections is not None
     if detections is None:
         detections = [d.to_dict() for d in engine.detect(decoded)]
-        cache.set(
+        cache_set(
             _image_cache_key(decoded.sha256, info, engine.resolution),
             detections,
             timeout=IMAGE_CACHE_SECONDS,
@@ -250,42 +251,55 @@ _compiled_lock = threading.Lock()
 _compiled: dict[str, tuple] = {}
 
 
-def _rules_version() -> str:
-    version = cache.get(_RULES_VERSION_KEY)
+def _rules_version() -> str | None:
+    """The current rules version, shared by every worker; None when the cache is down."""
+    version = cache_get(_RULES_VERSION_KEY)
     if version is None:
         version = uuid.uuid4().hex
-        cache.set(_RULES_VERSION_KEY, version, timeout=0)
+        if not cache_set(_RULES_VERSION_KEY, version, timeout=0):
+            return None
     return version
 
 
 def invalidate_rules() -> None:
     """Every worker recompiles the rules on its next chat scan."""
-    cache.set(_RULES_VERSION_KEY, uuid.uuid4().hex, timeout=0)
+    if not cache_set(_RULES_VERSION_KEY, uuid.uuid4().hex, timeout=0):
+        log.error("rules changed but the cache is unreachable: workers read them from the database")
+
+
+def _load_rule_definitions() -> list[dict[str, Any]]:
+    rows = db.session.execute(select(Rule).where(Rule.enabled.is_(True))).scalars()
+    return [
+        {
+            "name": r.name,
+            "kind": r.kind,
+            "pattern": r.pattern,
+            "signal": r.signal,
+            "weight": r.weight,
+        }
+        for r in rows
+    ]
 
 
 def active_rules() -> tuple:
-    """Enabled admin rules, compiled with RE2; cached per version across workers."""
+    """Enabled admin rules, compiled with RE2; cached per version across workers.
+
+    Without a reachable cache the rules are read from the database on every scan, so a
+    change is never missed.
+    """
     from kitodeck.engines.signals import CustomRule, compile_rule
 
     version = _rules_version()
-    with _compiled_lock:
-        if version in _compiled:
-            return _compiled[version]
+    if version is not None:
+        with _compiled_lock:
+            if version in _compiled:
+                return _compiled[version]
     key = _RULES_KEY.format(version=version)
-    definitions = cache.get(key)
+    definitions = cache_get(key) if version is not None else None
     if definitions is None:
-        rows = db.session.execute(select(Rule).where(Rule.enabled.is_(True))).scalars()
-        definitions = [
-            {
-                "name": r.name,
-                "kind": r.kind,
-                "pattern": r.pattern,
-                "signal": r.signal,
-                "weight": r.weight,
-            }
-            for r in rows
-        ]
-        cache.set(key, definitions, timeout=300)
+        definitions = _load_rule_definitions()
+        if version is not None:
+            cache_set(key, definitions, timeout=300)
     compiled = tuple(
         CustomRule(
             name=d["name"],
@@ -295,9 +309,10 @@ def active_rules() -> tuple:
         )
         for d in definitions
     )
-    with _compiled_lock:
-        _compiled.clear()
-        _compiled[version] = compiled
+    if version is not None:
+        with _compiled_lock:
+            _compiled.clear()
+            _compiled[version] = compiled
     return compiled
 
 
