@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -314,22 +314,17 @@ def compute_overview(window: Window) -> dict[str, Any]:
             }
         )
 
-    by_kind = dict.fromkeys(KINDS, 0)
-    by_verdict = dict.fromkeys(VERDICTS, 0)
+    totals = _Totals()
     outcome_by_verdict: dict[str, dict[str, int]] = {}
-    scans = flagged = confirmed = false_positive = pending = 0
     for row in session.execute(statements["totals"]):
-        by_kind[row.kind] = by_kind.get(row.kind, 0) + row.scans
-        by_verdict[row.verdict] = by_verdict.get(row.verdict, 0) + row.scans
-        scans += row.scans
-        flagged += row.flagged
-        confirmed += row.confirmed
-        false_positive += row.false_positive
-        pending += row.pending
+        totals.add(row)
         if row.confirmed or row.false_positive:
             entry = outcome_by_verdict.setdefault(row.verdict, {"confirmed": 0, "fp": 0})
             entry["confirmed"] += row.confirmed
             entry["fp"] += row.false_positive
+    scans, flagged = totals.scans, totals.flagged
+    confirmed, false_positive, pending = totals.confirmed, totals.false_positive, totals.pending
+    by_kind, by_verdict = totals.by_kind, totals.by_verdict
 
     signals, categories = [], []
     for row in session.execute(statements["labels"]):
@@ -456,26 +451,43 @@ def my_report_statements(user_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Totals:
+    """Sums of the per (kind, verdict) rows of a totals query."""
+
+    by_kind: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    by_verdict: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VERDICTS, 0))
+    scans: int = 0
+    flagged: int = 0
+    confirmed: int = 0
+    false_positive: int = 0
+    pending: int = 0
+
+    def add(self, row: Any) -> None:
+        self.by_kind[row.kind] = self.by_kind.get(row.kind, 0) + row.scans
+        self.by_verdict[row.verdict] = self.by_verdict.get(row.verdict, 0) + row.scans
+        self.scans += row.scans
+        self.flagged += row.flagged
+        self.confirmed += row.confirmed
+        self.false_positive += row.false_positive
+        self.pending += row.pending
+
+
 def compute_my_report(user_id: uuid.UUID) -> dict[str, Any]:
     """Run the own-report queries (no cache)."""
     from kitodeck.scans.schemas import ScanResultSchema
 
     statements = my_report_statements(user_id)
-    by_kind = dict.fromkeys(KINDS, 0)
-    by_verdict = dict.fromkeys(VERDICTS, 0)
-    scans = flagged = confirmed = false_positive = pending = 0
+    totals = _Totals()
     first_at: datetime | None = None
     last_at: datetime | None = None
     for row in db.session.execute(statements["totals"]):
-        by_kind[row.kind] = by_kind.get(row.kind, 0) + row.scans
-        by_verdict[row.verdict] = by_verdict.get(row.verdict, 0) + row.scans
-        scans += row.scans
-        flagged += row.flagged
-        confirmed += row.confirmed
-        false_positive += row.false_positive
-        pending += row.pending
+        totals.add(row)
         first_at = row.first_at if first_at is None else min(first_at, row.first_at)
         last_at = row.last_at if last_at is None else max(last_at, row.last_at)
+    scans, flagged = totals.scans, totals.flagged
+    confirmed, false_positive, pending = totals.confirmed, totals.false_positive, totals.pending
+    by_kind, by_verdict = totals.by_kind, totals.by_verdict
     signals, categories = [], []
     for row in db.session.execute(statements["labels"]):
         entry = {"name": row.name, "count": row.count}
