@@ -1,39 +1,32 @@
-"""Create a verified benchmark user with a session and print an access token (bench only)."""
+"""Create a verified benchmark admin with a session and print its access token (bench only).
+
+The account has no usable password (a random one, never printed): only the token is used.
+"""
 
 from __future__ import annotations
 
-import uuid
-from datetime import timedelta
+import secrets
 
 from wsgi import app
 
 
 def main() -> None:
-    from kitodeck.auth.models import Session
-    from kitodeck.auth.tokens import issue_token_pair, new_jti
-    from kitodeck.common.timeutil import utcnow
-    from kitodeck.extensions import db
-    from kitodeck.users.models import User
+    from kitodeck.auth.sessions import start_session
+    from kitodeck.users.services import create_user
 
     with app.app_context():
-        suffix = uuid.uuid4().hex[:10]
-        user = User(
-            email=f"bench-{suffix}@bench.invalid",
+        suffix = secrets.token_hex(5)
+        user = create_user(
+            email=f"bench-{suffix}@bench.example.com",
             username=f"bench_{suffix}",
-            password_hash="!unusable",  # noqa: S106
+            password=secrets.token_urlsafe(24),
             role="admin",
-            email_verified_at=utcnow(),
+            verified=True,
+            check_policy=False,
         )
-        db.session.add(user)
-        db.session.flush()
-        jti = new_jti()
-        session = Session(
-            user_id=user.id, current_jti=jti, expires_at=utcnow() + timedelta(hours=2)
-        )
-        db.session.add(session)
-        db.session.commit()
         with app.test_request_context():
-            print(issue_token_pair(session, jti)["access"])
+            _, tokens = start_session(user, user_agent="kitodeck-bench")
+        print(tokens["access"])
 
 
 if __name__ == "__main__":

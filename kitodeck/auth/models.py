@@ -7,11 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Index, String, func, text
 from sqlalchemy.dialects.postgresql import INET
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from kitodeck.common.timeutil import utcnow
 from kitodeck.extensions import db
-from kitodeck.users.models import User
 
 
 class Session(db.Model):
@@ -43,8 +42,6 @@ class Session(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(256))
     ip: Mapped[str | None] = mapped_column(INET)
 
-    user: Mapped[User] = relationship(lazy="joined")
-
     @property
     def active(self) -> bool:
         """Not revoked and not past its absolute lifetime."""
@@ -66,5 +63,3 @@ class EmailToken(db.Model):
     )
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    user: Mapped[User] = relationship()

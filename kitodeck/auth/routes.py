@@ -29,7 +29,7 @@ from kitodeck.auth.schemas import (
     TokenSchema,
 )
 from kitodeck.auth.sessions import active_sessions
-from kitodeck.common.auth import auth_required
+from kitodeck.common.auth import auth_required, current_session
 from kitodeck.common.blueprint import Blueprint
 from kitodeck.common.schemas import MessageSchema
 from kitodeck.users.services import AccountError
@@ -52,7 +52,7 @@ def account_errors() -> Iterator[None]:
 
 
 def _session_id() -> uuid.UUID:
-    return uuid.UUID(g.session_id)
+    return current_session().id  # type: ignore[union-attr]  (set by auth_required)
 
 
 # --- signup and verification ------------------------------------------------------------
@@ -127,7 +127,7 @@ def login(credentials: dict[str, Any]) -> dict[str, Any]:
 def refresh() -> dict[str, str]:
     """Exchange the refresh token (Bearer) for a new pair; each refresh token works once."""
     with account_errors():
-        return services.refresh(g.auth_session, get_jwt()["jti"])
+        return services.refresh(current_session(), get_jwt()["jti"])
 
 
 @blp.route("/logout", methods=["POST"])

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 
-from kitodeck.auth.models import Session
 from kitodeck.common.timeutil import utcnow
 
 
@@ -40,8 +39,3 @@ def issue_tokens(
         expires_delta=min(refresh_lifetime, current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]),
     )
     return {"access": access, "refresh": refresh}
-
-
-def issue_token_pair(session: Session, refresh_jti: str) -> dict[str, str]:
-    """``issue_tokens`` for a ``Session`` row."""
-    return issue_tokens(session.id, session.user_id, session.expires_at, refresh_jti)

@@ -25,7 +25,7 @@ from functools import lru_cache, wraps
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import current_app, g
-from flask_jwt_extended import get_current_user, get_jwt, verify_jwt_in_request
+from flask_jwt_extended import get_current_user, verify_jwt_in_request
 from flask_smorest import abort
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session as OrmSession
@@ -122,7 +122,6 @@ def _user_lookup(header: dict[str, Any], payload: dict[str, Any]) -> Any:
         return None  # -> user_lookup_error_loader -> 401
     user, session = found
     g.user_id = str(user.id)
-    g.session_id = str(session.id)
     g.auth_session = session
     return user
 
@@ -159,16 +158,6 @@ def _document_security(wrapper: Any) -> None:
     manual.setdefault("security", BEARER_SECURITY)
     apidoc["manual_doc"] = manual
     wrapper._apidoc = apidoc
-
-
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Shorthand for ``auth_required(*roles)``."""
-    return auth_required(*roles)
-
-
-def current_session_id() -> str | None:
-    """The session id of the current request's token."""
-    return get_jwt().get("sid")
 
 
 def current_session() -> SessionState | None:

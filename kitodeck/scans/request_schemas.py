@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from kitodeck.common.schemas import StrictSchema
+from kitodeck.common.schemas import StrictSchema, UTCDateTime
 
 
 class ImageFormSchema(StrictSchema):
@@ -62,7 +62,7 @@ class ChatScanSchema(StrictSchema):
             raise ValidationError("Send either 'messages' or 'transcript', not both or neither.")
 
 
-class RuleSchema(Schema):
+class RuleSchema(StrictSchema):
     """A custom chat rule."""
 
     id = fields.UUID(dump_only=True)
@@ -73,11 +73,8 @@ class RuleSchema(Schema):
     weight = fields.Float(load_default=0.5, validate=validate.Range(min=0, max=1))
     enabled = fields.Boolean(load_default=True)
     created_by = fields.UUID(dump_only=True, allow_none=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
-
-    class Meta:
-        unknown = "raise"
+    created_at = UTCDateTime(dump_only=True)
+    updated_at = UTCDateTime(dump_only=True)
 
 
 class RulePatchSchema(StrictSchema):

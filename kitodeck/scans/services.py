@@ -18,6 +18,7 @@ from sqlalchemy import select
 from kitodeck.common.cache_safe import cache_get, cache_set
 from kitodeck.engines.censor import censor_image
 from kitodeck.engines.conversation import Message
+from kitodeck.engines.image import Detection
 from kitodeck.engines.image_policy import evaluate as evaluate_image
 from kitodeck.engines.imagefile import DecodedImage, decode_image
 from kitodeck.extensions import db
@@ -155,7 +156,8 @@ def scan_image(
     if censor:
         hide = policy.labels_in("explicit")
         fmt = "png" if decoded.format in ("png", "gif", "bmp") else "jpeg"
-        payload = censor_image(decoded, _as_boxes(detections), hide, style=censor_style, fmt=fmt)
+        boxes = _as_detections(detections)
+        payload = censor_image(decoded, boxes, hide, style=censor_style, fmt=fmt)
         censored = {
             "format": fmt,
             "style": censor_style,
@@ -164,15 +166,9 @@ def scan_image(
     return ScanOutcome(scan=scan, cached=cached, censored=censored)
 
 
-@dataclass(frozen=True)
-class _Box:
-    label: str
-    score: float
-    box: tuple[int, int, int, int]
-
-
-def _as_boxes(detections: list[dict[str, Any]]) -> list[_Box]:
-    return [_Box(d["label"], float(d["score"]), tuple(d["box"])) for d in detections]  # type: ignore[arg-type]
+def _as_detections(detections: list[dict[str, Any]]) -> list[Detection]:
+    """Stored (or cached) detection dicts back as the engine's objects."""
+    return [Detection(d["label"], float(d["score"]), tuple(d["box"])) for d in detections]
 
 
 # --- chat ---------------------------------------------------------------------------------
